@@ -185,6 +185,9 @@ export class EmbeddedPostgres {
       await execFileAsync('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', this.systemUser]);
       this.ids = await lookup();
     }
+    // postgres must traverse the data folder to reach its cluster: grant search (x) only.
+    const { mode } = await fs.stat(this.parentDir);
+    if (!(mode & 0o001)) await fs.chmod(this.parentDir, (mode & 0o7777) | 0o001);
   }
 }
 
