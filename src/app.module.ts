@@ -10,6 +10,8 @@ import { PredictionsModule } from './predictions/predictions.module.js';
 import { RawDataModule } from './raw-data/raw-data.module.js';
 import { SubmissionFoldModule } from './submission-fold/submission-fold.module.js';
 import { SubmissionModule } from './submission/submission.module.js';
+import { RunnerApiModule } from './runner/runner-api.module.js';
+import { RunnerModule } from './runner/runner.module.js';
 
 /** Makes the validated config injectable everywhere (@Inject(APP_CONFIG)). */
 @Global()
@@ -36,12 +38,10 @@ export class AppModule {
             return ds;
           },
         }),
-        AuthModule,
         HealthModule,
-        RawDataModule,
-        SubmissionModule,
-        SubmissionFoldModule,
-        PredictionsModule,
+        // api: the /runapp/ API; runner: only /health and the worker (scale-out processes).
+        ...(config.role !== 'runner' ? [AuthModule, RawDataModule, SubmissionModule, SubmissionFoldModule, PredictionsModule, RunnerApiModule] : []),
+        ...(config.role !== 'api' ? [RunnerModule] : []),
       ],
     };
   }

@@ -1,5 +1,6 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength, validateSync } from 'class-validator';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 
 const toInt = ({ value }: { value: unknown }) => (typeof value === 'string' && /^\s*-?\d+\s*$/.test(value) ? Number(value) : value);
@@ -39,6 +40,33 @@ class Environment {
 
   @IsString()
   DATARUN_PG_SYSTEM_USER = 'postgres';
+
+  @IsIn(['all', 'api', 'runner'], { message: "DATARUN_ROLE must be 'all', 'api' or 'runner'" })
+  DATARUN_ROLE = 'all';
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(256)
+  DATARUN_RUNNER_SLOTS = availableParallelism();
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(100)
+  DATARUN_MAX_ATTEMPTS = 3;
+
+  @Transform(toInt) @IsInt() @Min(64) @Max(1024 * 1024)
+  DATARUN_JOB_MEMORY_MB = 4096;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(7 * 24 * 3600)
+  DATARUN_JOB_TIMEOUT_S = 1800;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(3600)
+  DATARUN_LEASE_S = 30;
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(3600)
+  DATARUN_SHUTDOWN_GRACE_S = 20;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(64)
+  DATARUN_MAX_WARM_DATASETS = 4;
+
+  @Transform(blankToUndefined) @IsOptional() @IsString()
+  DATARUN_PYTHON?: string;
 }
 
 export interface AppConfig {
@@ -53,6 +81,20 @@ export interface AppConfig {
   dbPoolSize: number;
   logRequests: boolean;
   pgSystemUser: string;
+  role: 'all' | 'api' | 'runner';
+  runner: RunnerConfig;
+}
+
+export interface RunnerConfig {
+  slots: number;
+  maxAttempts: number;
+  jobMemoryMb: number;
+  jobTimeoutS: number;
+  leaseS: number;
+  shutdownGraceS: number;
+  maxWarmDatasets: number;
+  /** undefined: the first of /usr/bin/python3, python3, .venv/bin/python with the stack. */
+  python?: string;
 }
 
 export class ConfigError extends Error {}
@@ -61,7 +103,7 @@ export class ConfigError extends Error {}
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const known = Object.keys(new Environment());
   const raw: Record<string, string> = {};
-  for (const key of [...known, 'DATABASE_URL', 'DATARUN_ADMIN_USERNAME', 'DATARUN_ADMIN_PASSWORD']) {
+  for (const key of [...known, 'DATABASE_URL', 'DATARUN_ADMIN_USERNAME', 'DATARUN_ADMIN_PASSWORD', 'DATARUN_PYTHON']) {
     if (env[key] !== undefined) raw[key] = env[key]!;
   }
   const e = plainToInstance(Environment, raw, { exposeDefaultValues: true });
@@ -82,6 +124,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     dbPoolSize: e.DATARUN_DB_POOL_SIZE,
     logRequests: e.DATARUN_LOG_REQUESTS === 'true',
     pgSystemUser: e.DATARUN_PG_SYSTEM_USER,
+    role: e.DATARUN_ROLE as AppConfig['role'],
+    runner: {
+      slots: e.DATARUN_RUNNER_SLOTS,
+      maxAttempts: e.DATARUN_MAX_ATTEMPTS,
+      jobMemoryMb: e.DATARUN_JOB_MEMORY_MB,
+      jobTimeoutS: e.DATARUN_JOB_TIMEOUT_S,
+      leaseS: e.DATARUN_LEASE_S,
+      shutdownGraceS: e.DATARUN_SHUTDOWN_GRACE_S,
+      maxWarmDatasets: e.DATARUN_MAX_WARM_DATASETS,
+      python: e.DATARUN_PYTHON,
+    },
   };
 }
 

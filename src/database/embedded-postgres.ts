@@ -1,10 +1,11 @@
-import { spawn, execFile } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promises as fs, readFileSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { userInfo, arch, platform } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { runCommand } from '../common/process.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -154,21 +155,7 @@ export class EmbeddedPostgres {
   private async run(file: string, args: string[]): Promise<void> {
     // pg_ctl leaves the server running after it exits: detach it from our process group so
     // that a Ctrl-C on the terminal reaches the service (which then stops postgres cleanly).
-    await new Promise<void>((resolve, reject) => {
-      const child = spawn(file, args, {
-        ...this.ids,
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', LANG: 'C' },
-      });
-      let out = '';
-      child.stdout!.on('data', (c) => (out += c));
-      child.stderr!.on('data', (c) => (out += c));
-      child.on('error', reject);
-      child.on('close', (code) =>
-        code === 0 ? resolve() : reject(new Error(`${path.basename(file)} ${args[0]} failed (${code}): ${out.trim()}`)),
-      );
-    });
+    await runCommand(file, args, { ...this.ids, detached: true, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', LC_ALL: 'C', LANG: 'C' } });
   }
 
   private async resolveSystemUser(): Promise<void> {

@@ -2,6 +2,8 @@ import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
 
 export type JobKind = 'split' | 'customsplit' | 'fold';
 export type JobParams = Record<string, string | number | boolean | null>;
+export const ERROR_KINDS = ['submission', 'timeout', 'memory', 'cancelled', 'infrastructure'] as const;
+export type ErrorKind = (typeof ERROR_KINDS)[number];
 export type JobStatus = 'queued' | 'running' | 'done' | 'error' | 'cancelled';
 
 /**
@@ -46,4 +48,24 @@ export class Job {
 
   @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
   finishedAt: Date | null;
+
+  /** The runner holding the lease while running; the last one that ran it afterwards. */
+  @Column({ name: 'runner_id', type: 'uuid', nullable: true })
+  runnerId: string | null;
+
+  @Column({ name: 'lease_expires_at', type: 'timestamptz', nullable: true })
+  leaseExpiresAt: Date | null;
+
+  /** Times a runner claimed it (a job whose runner died is claimed again). */
+  @Column({ type: 'int', default: 0 })
+  attempts: number;
+
+  @Column({ name: 'started_at', type: 'timestamptz', nullable: true })
+  startedAt: Date | null;
+
+  @Column({ name: 'error_kind', type: 'varchar', length: 16, nullable: true })
+  errorKind: ErrorKind | null;
+
+  @Column({ name: 'cancel_requested', type: 'boolean', default: false })
+  cancelRequested: boolean;
 }

@@ -25,6 +25,21 @@ export class JobsService {
     return this.jobs.findOne({ where: { rawDataId, kind: In(['split', 'customsplit']) }, order: { seq: 'DESC' } });
   }
 
+  byIds(ids: string[]): Promise<Job[]> {
+    return ids.length ? this.jobs.find({ where: { id: In(ids) } }) : Promise.resolve([]);
+  }
+
+  /** 1-based place among the jobs a runner would claim first; null unless it is queued. */
+  async queuePosition(job: Job): Promise<{ position: number | null; waitingForSplit: boolean }> {
+    if (job.status !== 'queued') return { position: null, waitingForSplit: false };
+    const [row] = (await this.jobs.query(
+      `SELECT (SELECT split_done_at IS NULL FROM raw_data WHERE id = $3) AND $4 AS waiting,
+              (SELECT count(*) FROM job j WHERE j.status = 'queued' AND (j.rank, j.seq) < ($1, $2)) + 1 AS position`,
+      [job.rank, job.seq, job.rawDataId, job.kind === 'fold'],
+    )) as { waiting: boolean; position: string }[];
+    return { position: Number(row.position), waitingForSplit: row.waiting };
+  }
+
   private async enqueue(manager: EntityManager, job: Pick<Job, 'id' | 'kind' | 'rawDataId' | 'submissionFoldId' | 'rank' | 'params'>): Promise<string> {
     await manager.insert(Job, { ...job, status: 'queued' });
     // Delivered when the transaction commits, so a runner never sees uncommitted work.

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { ApiError } from '../common/api-error.js';
+import { rowToEntity } from '../database/row-mapper.js';
 import { FoldResultsDto } from '../submission-fold/dto/submission-fold.dto.js';
 import { SubmissionFold } from '../submission-fold/submission-fold.entity.js';
 
@@ -34,17 +35,8 @@ export class PredictionsService {
     // TypeORM hands back [rows, count] for UPDATE … RETURNING.
     const [rows] = (await this.dataSource.query(`UPDATE submission_fold SET new = false WHERE ${where} RETURNING *`, params)) as [Record<string, unknown>[], number];
     return rows
-      .map((raw) => this.toEntity(raw))
+      .map((raw) => rowToEntity(this.dataSource, SubmissionFold, raw))
       .sort((a, b) => a.databoardSfId - b.databoardSfId)
       .map(FoldResultsDto.from);
-  }
-
-  private toEntity(raw: Record<string, unknown>): SubmissionFold {
-    const meta = this.dataSource.getMetadata(SubmissionFold);
-    const entity = new SubmissionFold();
-    for (const col of meta.columns) {
-      (entity as unknown as Record<string, unknown>)[col.propertyName] = raw[col.databaseName];
-    }
-    return entity;
   }
 }

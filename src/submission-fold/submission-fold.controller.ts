@@ -1,9 +1,9 @@
-import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiConflictResponse, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { PaginationQuery } from '../common/pagination.dto.js';
 import { RunappApi } from '../common/swagger.js';
 import { ParseIdPipe } from '../common/validation.js';
-import { CreateSubmissionFoldDto, SubmissionFoldDto, SubmissionFoldLightDto } from './dto/submission-fold.dto.js';
+import { CreateSubmissionFoldDto, SubmissionFoldDetailDto, SubmissionFoldDto, SubmissionFoldLightDto } from './dto/submission-fold.dto.js';
 import { SubmissionFoldService } from './submission-fold.service.js';
 
 @ApiTags('submissionfold')
@@ -39,10 +39,20 @@ export class SubmissionFoldController {
   }
 
   @Get('submissionfold/:id')
-  @ApiOperation({ summary: 'One submission on CV fold', description: 'curl -u username:password http://127.0.0.1:8000/runapp/submissionfold/10/' })
-  @ApiOkResponse({ type: SubmissionFoldDto })
+  @ApiOperation({ summary: 'One submission on CV fold, with its runner and its place in the queue', description: 'curl -u username:password http://127.0.0.1:8000/runapp/submissionfold/10/' })
+  @ApiOkResponse({ type: SubmissionFoldDetailDto })
   @ApiNotFoundResponse({ description: 'Unknown id' })
-  findOne(@Param('id', ParseIdPipe) id: number): Promise<SubmissionFoldDto> {
+  findOne(@Param('id', ParseIdPipe) id: number): Promise<SubmissionFoldDetailDto> {
     return this.folds.findOne(id);
+  }
+
+  @Post('submissionfold/:id/cancel')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Dequeue a waiting fold, or kill a running one (it ends in ERROR, error_kind cancelled)' })
+  @ApiOkResponse({ type: SubmissionFoldDetailDto })
+  @ApiNotFoundResponse({ description: 'Unknown id' })
+  @ApiConflictResponse({ description: 'The fold has already finished' })
+  cancel(@Param('id', ParseIdPipe) id: number): Promise<SubmissionFoldDetailDto> {
+    return this.folds.cancel(id);
   }
 }

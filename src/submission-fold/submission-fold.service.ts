@@ -10,7 +10,8 @@ import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { JobsService } from '../jobs/jobs.service.js';
 import { RawData } from '../raw-data/raw-data.entity.js';
 import { SubmissionService } from '../submission/submission.service.js';
-import { CreateSubmissionFoldDto, SubmissionFoldDto, SubmissionFoldLightDto } from './dto/submission-fold.dto.js';
+import { CreateSubmissionFoldDto, SubmissionFoldDetailDto, SubmissionFoldDto, SubmissionFoldLightDto } from './dto/submission-fold.dto.js';
+import { JobQueueService } from '../jobs/job-queue.service.js';
 import { SubmissionFold } from './submission-fold.entity.js';
 
 export type ForceTarget = 'submission' | 'submission_fold';
@@ -36,11 +37,13 @@ export class SubmissionFoldService {
     @InjectRepository(SubmissionFold) private readonly folds: Repository<SubmissionFold>,
     private readonly submissions: SubmissionService,
     private readonly jobs: JobsService,
+    private readonly queue: JobQueueService,
   ) {}
 
   async list(page: PaginationQuery): Promise<SubmissionFoldDto[]> {
     const rows = await this.folds.find({ order: { databoardSfId: 'ASC' }, take: page.limit, skip: page.offset });
-    return rows.map(SubmissionFoldDto.from);
+    const jobs = new Map((await this.jobs.byIds(rows.map((r) => r.taskId))).map((j) => [j.id, j]));
+    return rows.map((f) => SubmissionFoldDto.from(f, jobs.get(f.taskId)));
   }
 
   async listLight(page: PaginationQuery): Promise<SubmissionFoldLightDto[]> {
@@ -51,10 +54,21 @@ export class SubmissionFoldService {
     return rows.map(SubmissionFoldLightDto.from);
   }
 
-  async findOne(id: number): Promise<SubmissionFoldDto> {
+  async findOne(id: number): Promise<SubmissionFoldDetailDto> {
     const row = await this.folds.findOneBy({ databoardSfId: id });
     if (!row) throw ApiError.field(404, 'id', `SubmissionFold ${id} does not exist`);
-    return SubmissionFoldDto.from(row);
+    const [job] = await this.jobs.byIds([row.taskId]);
+    const { position, waitingForSplit } = job ? await this.jobs.queuePosition(job) : { position: null, waitingForSplit: false };
+    return { ...SubmissionFoldDto.from(row, job), queue_position: position, waiting_for_split: waitingForSplit };
+  }
+
+  /** Dequeues a waiting fold, or asks its runner to kill a running one. */
+  async cancel(id: number): Promise<SubmissionFoldDetailDto> {
+    const row = await this.folds.findOneBy({ databoardSfId: id });
+    if (!row) throw ApiError.field(404, 'id', `SubmissionFold ${id} does not exist`);
+    const outcome = await this.queue.cancelFold(row.taskId);
+    if (outcome === 'finished') throw ApiError.field(409, 'id', `SubmissionFold ${id} has already finished (state ${row.state})`);
+    return this.findOne(id);
   }
 
   /**
@@ -89,7 +103,7 @@ export class SubmissionFoldService {
         });
         await m.insert(SubmissionFold, fold);
         await this.jobs.enqueueFold(m, fold.taskId, rawDataId, fold.databoardSfId, fold.priority);
-        return SubmissionFoldDto.from(await m.findOneByOrFail(SubmissionFold, { databoardSfId: dto.databoard_sf_id }));
+        return SubmissionFoldDto.from(await m.findOneByOrFail(SubmissionFold, { databoardSfId: dto.databoard_sf_id }), null);
       });
     } catch (e) {
       // Two requests racing for the same new ids: the loser sees a unique violation.

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsObject, IsOptional, IsString, Max, Min } from 'class-validator';
 import { MAX_INT32, ToInt } from '../../common/validation.js';
+import { ERROR_KINDS, type Job } from '../../jobs/job.entity.js';
 import { FOLD_STATES, PRIORITIES, type SubmissionFold } from '../submission-fold.entity.js';
 
 export class CreateSubmissionFoldDto {
@@ -90,7 +91,26 @@ export class SubmissionFoldDto extends FoldResultsDto {
   @ApiProperty() test_is: string;
   @ApiProperty({ description: 'Id of the job that trains this fold' }) task_id: string;
 
-  static override from(f: SubmissionFold): SubmissionFoldDto {
-    return { ...FoldResultsDto.from(f), priority: f.priority, train_is: f.trainIs, test_is: f.testIs, task_id: f.taskId };
+  @ApiProperty({ nullable: true, type: String, description: 'Id of the runner running it, or that ran it last' }) runner: string | null;
+  @ApiProperty({ nullable: true, type: String }) started_at: string | null;
+  @ApiProperty({ nullable: true, type: String }) finished_at: string | null;
+  @ApiProperty({ description: 'Times a runner took it (more than 1 when a runner died under it)' }) attempts: number;
+  @ApiProperty({ nullable: true, enum: ERROR_KINDS, description: 'Why it is in ERROR: its code raised (submission), timeout, memory, cancelled, or infrastructure' })
+  error_kind: string | null;
+
+  static override from(f: SubmissionFold, job?: Job | null): SubmissionFoldDto {
+    return {
+      ...FoldResultsDto.from(f), priority: f.priority, train_is: f.trainIs, test_is: f.testIs, task_id: f.taskId,
+      runner: job?.runnerId ?? null,
+      started_at: job?.startedAt?.toISOString() ?? null,
+      finished_at: job?.finishedAt?.toISOString() ?? null,
+      attempts: job?.attempts ?? 0,
+      error_kind: job?.errorKind ?? null,
+    };
   }
+}
+
+export class SubmissionFoldDetailDto extends SubmissionFoldDto {
+  @ApiProperty({ nullable: true, type: Number, description: 'While it waits: 1 = next to run' }) queue_position: number | null;
+  @ApiProperty({ description: "True while it waits for its dataset's split" }) waiting_for_split: boolean;
 }
