@@ -1,4 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { createApp } from '../../src/app.setup.js';
 import { loadConfig, type AppConfig } from '../../src/config/app-config.js';
 import { createTestDatabase, type TestDatabase } from './test-db.js';
@@ -27,14 +30,17 @@ export const basic = (u: string, p: string) => 'Basic ' + Buffer.from(`${u}:${p}
 /** The real application on a real port, over its own fresh database. */
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const db = await createTestDatabase();
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'datarun-app-'));
   const config = loadConfig({
     DATARUN_ADMIN_USERNAME: ADMIN.username,
     DATARUN_ADMIN_PASSWORD: ADMIN.password,
     DATARUN_LOG_REQUESTS: 'false',
-    DATARUN_DATA_DIR: '/tmp/datarun-test-unused',
+    DATARUN_DATA_DIR: dataDir,
+    // The API alone unless a test asks for a runner (DATARUN_ROLE: 'all').
+    DATARUN_ROLE: 'api',
     ...env,
   });
-  const app = await createApp(config, db.url, false);
+  const app = await createApp(config, db.url, env.DATARUN_TEST_LOGS ? undefined : false);
   await app.listen(0, '127.0.0.1');
   const baseUrl = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   const adminAuth = basic(ADMIN.username, ADMIN.password);
@@ -63,6 +69,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     async close() {
       await app.close();
       await db.drop();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
