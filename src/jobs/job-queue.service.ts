@@ -12,6 +12,9 @@ import { RunnerRecord } from './runner-record.entity.js';
 export const CANCEL_CHANNEL = 'datarun_cancel';
 const LOG_MAX = 64 * 1024;
 
+/** Submission output is arbitrary bytes: PostgreSQL text cannot hold NUL. */
+const clean = (s: string | null | undefined): string | null => (s == null ? null : s.replace(/\u0000/g, '\uFFFD'));
+
 export interface FoldOutcome {
   ok: boolean;
   errorKind?: ErrorKind;
@@ -72,8 +75,8 @@ export class JobQueueService {
   /** Records a fold's outcome; false (nothing written) when `runnerId` no longer holds the job. */
   async finishFold(job: Job, runnerId: string, o: FoldOutcome): Promise<boolean> {
     return this.ds.transaction(async (m) => {
-      if (!(await this.closeJob(m, job.id, runnerId, o.ok ? 'done' : 'error', o.error ?? null, o.errorKind ?? null))) return false;
-      const log = [o.log, o.ok ? '' : o.error ?? ''].filter(Boolean).join('\n').slice(-LOG_MAX);
+      if (!(await this.closeJob(m, job.id, runnerId, o.ok ? 'done' : 'error', clean(o.error), o.errorKind ?? null))) return false;
+      const log = clean([o.log, o.ok ? '' : o.error ?? ''].filter(Boolean).join('\n').slice(-LOG_MAX))!;
       const metrics = Object.fromEntries(Object.entries(o.metrics ?? {}).map(([k, v]) => [k, typeof v === 'number' ? v : 0]));
       await m.update(SubmissionFold, { taskId: job.id }, {
         state: o.ok ? 'TESTED' : 'ERROR',
@@ -99,7 +102,7 @@ export class JobQueueService {
    */
   async finishSplit(job: Job, runnerId: string, ok: boolean, error: string | null, errorKind: ErrorKind | null, outputs: { filename: string; sha256: string }[], store: (m: EntityManager) => Promise<void>): Promise<boolean> {
     return this.ds.transaction(async (m) => {
-      if (!(await this.closeJob(m, job.id, runnerId, ok ? 'done' : 'error', error, errorKind))) return false;
+      if (!(await this.closeJob(m, job.id, runnerId, ok ? 'done' : 'error', clean(error), errorKind))) return false;
       if (!ok) return true;
       await store(m);
       await m.delete(RawDataFile, { rawDataId: job.rawDataId, kind: 'output' });
