@@ -62,6 +62,15 @@ describe('runner: queue, leases and several runners', () => {
     expect(live.body).toEqual([expect.objectContaining({ pid: r.child.pid, slots: 1, busy: 0, sandbox_warnings: [] })]);
   });
 
+  it('refuses to start without a Python that has the scientific stack, naming the fix', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'datarun-nopy-'));
+    dirs.push(dir);
+    const svc = startService({ PORT: String(await freePort()), DATABASE_URL: t.db.url, DATARUN_ROLE: 'runner', DATARUN_DATA_DIR: dir, DATARUN_PYTHON: '/bin/false' });
+    expect(await svc.exited).not.toBe(0);
+    expect(svc.output()).toContain('DATARUN_PYTHON=/bin/false cannot import numpy, pandas and scikit-learn');
+    expect(svc.output()).toContain('scripts/setup.sh');
+  });
+
   it('runs H before L, then oldest first, and shows the queue position while waiting', async () => {
     const l1 = await post(undefined, 'L');
     const l2 = await post(undefined, 'L');
