@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { BlobService } from '../blob/blob.service.js';
 import { rowToEntity } from '../database/row-mapper.js';
 import { RawData, RawDataFile } from '../raw-data/raw-data.entity.js';
 import { SubmissionFold, type FoldState } from '../submission-fold/submission-fold.entity.js';
@@ -37,7 +38,10 @@ export interface ReapReport {
  */
 @Injectable()
 export class JobQueueService {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly blobs: BlobService,
+  ) {}
 
   /** Takes the next runnable job for `runnerId`, or null. Folds wait for their dataset's split. */
   async claim(runnerId: string, leaseS: number): Promise<Job | null> {
@@ -100,13 +104,14 @@ export class JobQueueService {
    * Records a split's outcome: on success its output files replace the previous ones and
    * the dataset's folds become runnable. False when `runnerId` no longer holds the job.
    */
-  async finishSplit(job: Job, runnerId: string, ok: boolean, error: string | null, errorKind: ErrorKind | null, outputs: { filename: string; sha256: string }[], store: (m: EntityManager) => Promise<void>): Promise<boolean> {
+  async finishSplit(job: Job, runnerId: string, ok: boolean, error: string | null, errorKind: ErrorKind | null, outputs: { filename: string; content: Buffer }[]): Promise<boolean> {
     return this.ds.transaction(async (m) => {
       if (!(await this.closeJob(m, job.id, runnerId, ok ? 'done' : 'error', clean(error), errorKind))) return false;
       if (!ok) return true;
-      await store(m);
       await m.delete(RawDataFile, { rawDataId: job.rawDataId, kind: 'output' });
-      if (outputs.length) await m.insert(RawDataFile, outputs.map((f) => ({ rawDataId: job.rawDataId, kind: 'output' as const, ...f })));
+      for (const o of outputs) {
+        await m.insert(RawDataFile, { rawDataId: job.rawDataId, kind: 'output', filename: o.filename, sha256: await this.blobs.put(m, o.content) });
+      }
       // Only the latest split request makes the dataset ready; an older one finishing late does not.
       const [latest] = await m.query(`SELECT id FROM job WHERE raw_data_id = $1 AND kind IN ('split', 'customsplit') ORDER BY seq DESC LIMIT 1`, [job.rawDataId]);
       if (latest?.id === job.id) {

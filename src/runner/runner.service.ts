@@ -221,10 +221,7 @@ export class RunnerService implements OnApplicationBootstrap, BeforeApplicationS
       }
     }
     const error = res.ok ? null : [res.error, res.log].filter(Boolean).join('\n').slice(-65536);
-    const stored: CachedFile[] = [];
-    const accepted = await this.queue.finishSplit(job, this.id, res.ok, error, res.ok ? null : res.error_kind ?? 'submission', stored, async (m) => {
-      for (const o of outputs) stored.push({ filename: o.filename, sha256: await this.blobs.put(m, o.content) });
-    });
+    const accepted = await this.queue.finishSplit(job, this.id, res.ok, error, res.ok ? null : res.error_kind ?? 'submission', outputs);
     if (!accepted) this.logger.warn(`split ${job.id}: result refused, this runner no longer holds the job`);
   }
 

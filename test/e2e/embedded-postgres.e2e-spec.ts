@@ -43,7 +43,7 @@ describe('the service on its embedded PostgreSQL', () => {
 
     const again = startService(await env());
     await waitHealthy(again.port);
-    const list = await (await fetch(`http://127.0.0.1:${again.port}/runapp/rawdata/`, { headers: { authorization: AUTH } })).json();
+    const list = (await (await fetch(`http://127.0.0.1:${again.port}/runapp/rawdata/`, { headers: { authorization: AUTH } })).json()) as { name: string }[];
     expect(list.map((r: { name: string }) => r.name)).toEqual(['kept']);
     again.child.kill('SIGTERM');
     expect(await again.exited).toBe(0);
@@ -59,7 +59,7 @@ describe('the service on its embedded PostgreSQL', () => {
     const next = startService(await env());
     await waitHealthy(next.port);
     expect(next.output()).toContain('left behind');
-    const list = await (await fetch(`http://127.0.0.1:${next.port}/runapp/rawdata/`, { headers: { authorization: AUTH } })).json();
+    const list = (await (await fetch(`http://127.0.0.1:${next.port}/runapp/rawdata/`, { headers: { authorization: AUTH } })).json()) as { name: string }[];
     expect(list.map((r: { name: string }) => r.name)).toEqual(['kept']);
     next.child.kill('SIGTERM');
     expect(await next.exited).toBe(0);

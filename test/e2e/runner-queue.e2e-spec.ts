@@ -88,7 +88,7 @@ describe('runner: queue, leases and several runners', () => {
   it('cancels a waiting fold at once, and kills a running one', async () => {
     await runner();
     const running = await post({ 'classifier.py': SLOW(30) });
-    const waiting = await post();
+    const waiting = await post(undefined);
     await waitFor(async () => (await t.api('GET', `/runapp/submissionfold/${running}/`)).body.started_at, 20_000, 'start');
     const c1 = await t.api('POST', `/runapp/submissionfold/${waiting}/cancel/`);
     expect(c1.status).toBe(200);
@@ -105,7 +105,7 @@ describe('runner: queue, leases and several runners', () => {
   it('two runner processes on one database never run a job twice', async () => {
     await Promise.all([runner({ DATARUN_RUNNER_SLOTS: '2' }), runner({ DATARUN_RUNNER_SLOTS: '2' })]);
     const ids: number[] = [];
-    for (let i = 0; i < 16; i++) ids.push(await post());
+    for (let i = 0; i < 16; i++) ids.push(await post(undefined));
     const folds = await Promise.all(ids.map((id) => waitFold(t, id)));
     expect(folds.every((f) => f.state === 'TESTED' && f.attempts === 1)).toBe(true);
     expect(new Set(folds.map((f) => f.runner)).size).toBe(2); // both worked
