@@ -175,6 +175,14 @@ export class EmbeddedPostgres {
     // postgres must traverse the data folder to reach its cluster: grant search (x) only.
     const { mode } = await fs.stat(this.parentDir);
     if (!(mode & 0o001)) await fs.chmod(this.parentDir, (mode & 0o7777) | 0o001);
+    // Folders above it are not ours to open up: say which one is in the way.
+    for (let dir = path.dirname(this.parentDir); ; dir = path.dirname(dir)) {
+      const st = await fs.stat(dir);
+      if (!(st.mode & 0o001) && st.uid !== this.ids.uid) {
+        throw new Error(`the embedded database runs as user '${this.systemUser}', which cannot enter ${dir} (mode ${(st.mode & 0o777).toString(8)}): put DATARUN_DATA_DIR elsewhere, or chmod o+x ${dir}`);
+      }
+      if (dir === path.dirname(dir)) break;
+    }
   }
 }
 

@@ -114,6 +114,17 @@ describe('the service on its embedded PostgreSQL', () => {
     }
   });
 
+  (asRoot ? it : it.skip)('explains, as root, a data folder postgres cannot reach', async () => {
+    const closed = mkdtempSync(path.join(tmpdir(), 'datarun-closed-')); // mode 0700, root's
+    try {
+      const svc = startService({ PORT: String(await freePort()), DATARUN_DATA_DIR: path.join(closed, 'data') });
+      expect(await svc.exited).toBe(1);
+      expect(svc.output()).toContain(`cannot enter ${closed}`);
+    } finally {
+      rmSync(closed, { recursive: true, force: true });
+    }
+  });
+
   it('refuses to boot on invalid configuration, naming the variable', async () => {
     const svc = startService({ PORT: 'eighty', DATARUN_DATA_DIR: dir, DATARUN_MAX_FILE_MB: '-1' });
     expect(await svc.exited).toBe(2);
