@@ -8,10 +8,11 @@ import { SubmissionFold } from '../submission-fold/submission-fold.entity.js';
 import { Submission, SubmissionFile } from '../submission/submission.entity.js';
 import { Initial1764028800000 } from './migrations/1764028800000-Initial.js';
 import { Runner1764032400000 } from './migrations/1764032400000-Runner.js';
+import { SplitSizes1764036000000 } from './migrations/1764036000000-SplitSizes.js';
 import { RunnerRecord } from '../jobs/runner-record.entity.js';
 
 export const ENTITIES = [User, ApiToken, FileBlob, FileBlobChunk, RawData, RawDataFile, Submission, SubmissionFile, SubmissionFold, Job, RunnerRecord];
-export const MIGRATIONS = [Initial1764028800000, Runner1764032400000];
+export const MIGRATIONS = [Initial1764028800000, Runner1764032400000, SplitSizes1764036000000];
 
 /** The one DataSource configuration: the service, the CLI, ormconfig.ts and the tests use it. */
 export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions {

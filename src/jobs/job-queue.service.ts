@@ -104,7 +104,7 @@ export class JobQueueService {
    * Records a split's outcome: on success its output files replace the previous ones and
    * the dataset's folds become runnable. False when `runnerId` no longer holds the job.
    */
-  async finishSplit(job: Job, runnerId: string, ok: boolean, error: string | null, errorKind: ErrorKind | null, outputs: { filename: string; content: Buffer }[]): Promise<boolean> {
+  async finishSplit(job: Job, runnerId: string, ok: boolean, error: string | null, errorKind: ErrorKind | null, outputs: { filename: string; content: Buffer }[], sizes?: { nTrain: number; nTest: number }): Promise<boolean> {
     return this.ds.transaction(async (m) => {
       if (!(await this.closeJob(m, job.id, runnerId, ok ? 'done' : 'error', clean(error), errorKind))) return false;
       if (!ok) return true;
@@ -115,7 +115,7 @@ export class JobQueueService {
       // Only the latest split request makes the dataset ready; an older one finishing late does not.
       const [latest] = await m.query(`SELECT id FROM job WHERE raw_data_id = $1 AND kind IN ('split', 'customsplit') ORDER BY seq DESC LIMIT 1`, [job.rawDataId]);
       if (latest?.id === job.id) {
-        await m.update(RawData, { id: job.rawDataId }, { splitDoneAt: () => 'now()' });
+        await m.update(RawData, { id: job.rawDataId }, { splitDoneAt: () => 'now()', nTrain: sizes?.nTrain ?? null, nTest: sizes?.nTest ?? null });
         await m.query('SELECT pg_notify($1, $2)', [JOBS_CHANNEL, 'split-done']);
       }
       return true;
@@ -194,6 +194,11 @@ export class JobQueueService {
       }
       return 'finished';
     });
+  }
+
+  /** Row counts learnt when a runner loads a dataset (custom datasets only know them then). */
+  async recordSizes(rawDataId: number, nTrain: number, nTest: number): Promise<void> {
+    await this.ds.query(`UPDATE raw_data SET n_train = $2, n_test = $3 WHERE id = $1 AND split_done_at IS NOT NULL`, [rawDataId, nTrain, nTest]);
   }
 
   async registerRunner(r: Pick<RunnerRecord, 'id' | 'host' | 'pid' | 'slots' | 'python' | 'sandbox'>): Promise<void> {

@@ -25,6 +25,13 @@ export class RawData {
   @Column({ name: 'split_done_at', type: 'timestamptz', nullable: true })
   splitDoneAt: Date | null;
 
+  /** Rows of train.csv / test.csv once split (null for custom datasets until a runner loads them). */
+  @Column({ name: 'n_train', type: 'int', nullable: true })
+  nTrain: number | null;
+
+  @Column({ name: 'n_test', type: 'int', nullable: true })
+  nTest: number | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 }

@@ -97,7 +97,7 @@ export class RawDataService {
   private async enqueueSplit(row: RawData, kind: 'split' | 'customsplit', params: JobParams): Promise<TaskDto> {
     const taskId = await this.dataSource.transaction(async (m) => {
       // Folds wait for the new split rather than run on the previous one.
-      await m.update(RawData, { id: row.id }, { splitDoneAt: null });
+      await m.update(RawData, { id: row.id }, { splitDoneAt: null, nTrain: null, nTest: null });
       return this.jobs.enqueueSplit(m, row.id, kind, params);
     });
     return { task_id: taskId };

@@ -162,7 +162,7 @@ export class RunnerService implements OnApplicationBootstrap, BeforeApplicationS
     const { job } = entry;
     const [fold] = (await this.ds.query(`SELECT train_is, databoard_s_id FROM submission_fold WHERE task_id = $1`, [job.id])) as { train_is: string; databoard_s_id: number }[];
     if (!fold) return; // replaced meanwhile: its job row is gone with it
-    const [raw] = (await this.ds.query(`SELECT id, is_custom, target_column, workflow_elements FROM raw_data WHERE id = $1`, [job.rawDataId])) as { id: number; is_custom: boolean; target_column: string; workflow_elements: string }[];
+    const [raw] = (await this.ds.query(`SELECT id, is_custom, target_column, workflow_elements, n_train FROM raw_data WHERE id = $1`, [job.rawDataId])) as { id: number; is_custom: boolean; target_column: string; workflow_elements: string; n_train: number | null }[];
     const dataFiles = (await this.ds.query(
       `SELECT filename, sha256 FROM raw_data_file WHERE raw_data_id = $1 AND (kind = 'output' OR $2) ORDER BY kind, filename`,
       [job.rawDataId, raw.is_custom],
@@ -175,6 +175,7 @@ export class RunnerService implements OnApplicationBootstrap, BeforeApplicationS
       kind: raw.is_custom ? 'custom' : 'standard', dataset_dir: datasetDir, prepared_dir: path.join(datasetDir, '.prepared'),
       target_column: raw.target_column, workflow_elements: raw.workflow_elements,
     });
+    if (raw.n_train === null && zygote.sizes) await this.queue.recordSizes(raw.id, zygote.sizes.nTrain, zygote.sizes.nTest);
     const submissionDir = await this.cache.folder('submissions', subFiles);
     const res = await this.request(entry, zygote, {
       op: 'run', job_id: job.id, submission_dir: submissionDir, workspace: path.join(this.workDir, job.id), train_is: fold.train_is, limits: this.limits,
@@ -221,7 +222,10 @@ export class RunnerService implements OnApplicationBootstrap, BeforeApplicationS
       }
     }
     const error = res.ok ? null : [res.error, res.log].filter(Boolean).join('\n').slice(-65536);
-    const accepted = await this.queue.finishSplit(job, this.id, res.ok, error, res.ok ? null : res.error_kind ?? 'submission', outputs);
+    const csv = (name: string) => outputs.find((o) => o.filename === name)?.content;
+    const [trainCsv, testCsv] = [csv('train.csv'), csv('test.csv')];
+    const sizes = job.kind === 'split' && trainCsv && testCsv ? { nTrain: csvRecords(trainCsv), nTest: csvRecords(testCsv) } : undefined;
+    const accepted = await this.queue.finishSplit(job, this.id, res.ok, error, res.ok ? null : res.error_kind ?? 'submission', outputs, sizes);
     if (!accepted) this.logger.warn(`split ${job.id}: result refused, this runner no longer holds the job`);
   }
 
@@ -301,3 +305,16 @@ export class RunnerService implements OnApplicationBootstrap, BeforeApplicationS
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Data rows of a CSV with a header line (newlines inside quoted fields do not count). */
+export function csvRecords(csv: Buffer): number {
+  let lines = 0;
+  let quoted = false;
+  for (let i = 0; i < csv.length; i++) {
+    const c = csv[i];
+    if (c === 0x22) quoted = !quoted;
+    else if (c === 0x0a && !quoted) lines++;
+  }
+  if (csv.length && csv[csv.length - 1] !== 0x0a) lines++;
+  return Math.max(0, lines - 1);
+}

@@ -58,7 +58,8 @@ export class ZygotePool {
       await z.close(1000);
       throw new DatasetLoadError(`the dataset could not be loaded: ${res.error ?? 'unknown error'}`);
     }
-    this.logger.log(`dataset ${key} warm (pid ${z.alive ? 'up' : 'down'})`);
+    z.sizes = { nTrain: res.n_train, nTest: res.n_test };
+    this.logger.log(`dataset ${key} warm: ${res.n_train} train rows, ${res.n_test} test rows`);
     return z;
   }
 

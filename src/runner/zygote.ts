@@ -32,15 +32,22 @@ export interface ResultEvent {
   log: string;
 }
 
+export interface LoadedEvent {
+  event: 'loaded';
+  job_id: string;
+  n_train: number;
+  n_test: number;
+}
+
 type ZygoteEvent =
   | ReadyEvent
   | ResultEvent
   | { event: 'progress'; job_id: string; state: 'TRAINED' | 'VALIDATED' }
-  | { event: 'loaded'; job_id: string; n_train: number; n_test: number }
+  | LoadedEvent
   | { event: 'error'; job_id: string | null; error: string };
 
 interface Pending {
-  resolve(e: ResultEvent | { event: 'loaded' }): void;
+  resolve(e: ResultEvent | LoadedEvent): void;
   onProgress?(state: 'TRAINED' | 'VALIDATED'): void;
 }
 
@@ -63,6 +70,8 @@ export class Zygote {
   private readonly pending = new Map<string, Pending>();
   readonly ready: Promise<ReadyEvent>;
   running = 0;
+  /** Rows of the loaded dataset. */
+  sizes?: { nTrain: number; nTest: number };
   lastUsed = Date.now();
 
   constructor(python: string, script: string, readonly label: string) {
@@ -90,7 +99,7 @@ export class Zygote {
   }
 
   /** Sends a job command; resolves with its result (or `loaded` for a load). */
-  request(cmd: { op: string; job_id: string; [k: string]: unknown }, onProgress?: Pending['onProgress']): Promise<ResultEvent | { event: 'loaded' }> {
+  request(cmd: { op: string; job_id: string; [k: string]: unknown }, onProgress?: Pending['onProgress']): Promise<ResultEvent | LoadedEvent> {
     this.lastUsed = Date.now();
     return new Promise((resolve) => {
       this.pending.set(cmd.job_id, { resolve, onProgress });
@@ -115,7 +124,7 @@ export class Zygote {
     if (e.event === 'progress') return p.onProgress?.(e.state);
     if (e.event === 'error') return this.fail(e.job_id!, e.error);
     this.pending.delete(e.job_id);
-    p.resolve(e.event === 'loaded' ? { event: 'loaded' } : e);
+    p.resolve(e);
   }
 
   private fail(jobId: string, error: string): void {

@@ -39,6 +39,7 @@ describe('runner: the old client flow end to end', () => {
     const outputs = Object.fromEntries(ds.files.filter((f: { kind: string }) => f.kind === 'output').map((f: { filename: string; sha256: string }) => [f.filename, f.sha256]));
     expect(outputs).toEqual({ 'train.csv': want.train_sha256, 'test.csv': want.test_sha256 });
     expect(ds.split).toMatchObject({ status: 'done', task_id: split.body.task_id });
+    expect(ds).toMatchObject({ n_train: 120, n_test: 30 });
 
     const fold = await waitFold(t, early);
     expect(fold.state).toBe('TESTED');
@@ -94,6 +95,7 @@ describe('runner: the old client flow end to end', () => {
     const trainIs = range(0, 110).filter((i) => i % 3 !== 0);
     const fold = await waitFold(t, await submit(ds.body.id, { 'classifier.py': SUBMISSIONS.classifier }, trainIs));
     expect(fold.state).toBe('TESTED');
+    expect((await t.api('GET', `/runapp/rawdata/${ds.body.id}/`)).body).toMatchObject({ n_train: 110, n_test: 40 });
     const customDir = submissionDir({ 'specific.py': SUBMISSIONS.specific, 'stars.csv': readShared('iris.csv').toString() });
     const want = expected({ custom_dir: customDir, submission_dir: submissionDir({ 'classifier.py': SUBMISSIONS.classifier }), train_is: trainIs });
     expect(floats(fold.test_predictions).equals(floats(want.test_predictions))).toBe(true);

@@ -34,11 +34,14 @@ export class RawDataDto {
   @ApiProperty({ example: 'species' }) target_column: string;
   @ApiProperty({ description: 'A specific.py came with the data' }) is_custom: boolean;
   @ApiProperty({ description: 'Its split has run: folds of it can be trained' }) split_done: boolean;
+  @ApiProperty({ nullable: true, type: Number, description: 'Rows of the train set once split (fold indices refer to them)' }) n_train: number | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'Rows of the test set once split' }) n_test: number | null;
 
   static from(r: RawData): RawDataDto {
     return {
       id: r.id, name: r.name, files_path: r.filesPath, workflow_elements: r.workflowElements,
       target_column: r.targetColumn, is_custom: r.isCustom, split_done: r.splitDoneAt !== null,
+      n_train: r.nTrain, n_test: r.nTest,
     };
   }
 }
