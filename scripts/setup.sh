@@ -4,8 +4,11 @@
 #  2. The Python stack the runner uses: numpy, pandas, scikit-learn.
 #     Debian/Ubuntu as root: apt-get install python3-sklearn python3-pandas (PyPI not needed).
 #     Elsewhere: a virtualenv in .venv with pip, when PyPI is reachable.
+#  --production (the Docker image): afterwards, drop the packages only the build needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+production=false
+[ "${1:-}" = "--production" ] && production=true
 
 log() { printf '[setup] %s\n' "$*"; }
 
@@ -20,6 +23,11 @@ else
 fi
 log "building"
 npm run --silent build
+if $production; then
+  log "removing build-only packages (npm prune --omit=dev)"
+  npm prune --omit=dev --no-audit --no-fund
+  rm -f node_modules/.datarun-lock
+fi
 
 # --- Python -------------------------------------------------------------------------
 has_stack() { "$1" -c 'import numpy, pandas, sklearn' >/dev/null 2>&1; }
@@ -31,7 +39,7 @@ if [ -z "$found" ]; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     log "installing python3-sklearn python3-pandas with apt-get"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-sklearn python3-pandas python3-requests >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-sklearn python3-pandas python3-requests python3-venv python3-pip >/dev/null
     found=/usr/bin/python3
   else
     log "creating .venv with numpy, pandas, scikit-learn (needs PyPI)"
