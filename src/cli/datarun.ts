@@ -21,7 +21,7 @@ password of a local service (data/initial-admin-password) is used.
         (--kfold K | --shuffle-split N [--test-size 0.2] | --train-index F --test-index F ...)
         [--seed 42] [--first-fold-id ID] [--priority L|H] [--force] [--watch]
   datarun watch <fold_id>... | --submission S               live progress until every fold has finished
-  datarun predictions <fold_id>... --out DIR [--format npy|csv]   (or --new [--raw-data ID])
+  datarun predictions <fold_id>... | --submission S | --new [--raw-data ID]  --out DIR [--format npy|csv]
   datarun cancel <fold_id>
   datarun runners
   datarun token create [--name N] | token list | token revoke <id>
@@ -235,7 +235,9 @@ async function predictions(api: DatarunClient, ids: string[], v: Values): Promis
   if (!v.out) throw new UsageError('--out DIR is required');
   const format = v.format ?? 'npy';
   if (format !== 'npy' && format !== 'csv') throw new UsageError('--format is npy or csv');
-  const records = v.new ? await api.predictionsNew(v['raw-data'] ? int(v['raw-data'], '--raw-data') : undefined) : await api.predictionsList(ids.map((x) => int(x, '<fold_id>')));
+  const foldIds = v.submission ? (await api.getSubmission(int(v.submission, '--submission'))).folds : ids.map((x) => int(x, '<fold_id>'));
+  if (!v.new && !foldIds.length) throw new UsageError('which folds? give fold ids, --submission S, or --new');
+  const records = v.new ? await api.predictionsNew(v['raw-data'] ? int(v['raw-data'], '--raw-data') : undefined) : await api.predictionsList(foldIds);
   mkdirSync(v.out, { recursive: true });
   const sizes = new Map<number, { nTrain: number | null; nTest: number | null }>();
   const sizeOf = async (submissionId: number) => {
