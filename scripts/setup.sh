@@ -30,12 +30,13 @@ if $production; then
 fi
 
 # --- Python -------------------------------------------------------------------------
-has_stack() { "$1" -c 'import numpy, pandas, sklearn' >/dev/null 2>&1; }
+has_stack() { "$1" -c 'import numpy, pandas, sklearn, requests' >/dev/null 2>&1; }
 found=""
 for py in ${DATARUN_PYTHON:-} /usr/bin/python3 python3 .venv/bin/python; do
   if command -v "$py" >/dev/null 2>&1 && has_stack "$py"; then found=$(command -v "$py"); break; fi
 done
-if [ -z "$found" ]; then
+# Debian: also venv + pip, with which the Python client (clients/python) is installed and tested.
+if [ -z "$found" ] || { [ "$found" = /usr/bin/python3 ] && ! /usr/bin/python3 -c 'import ensurepip, pip' >/dev/null 2>&1; }; then
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     log "installing python3-sklearn python3-pandas with apt-get"
     apt-get update -qq

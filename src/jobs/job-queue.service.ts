@@ -71,7 +71,8 @@ export class JobQueueService {
   async progress(jobId: string, runnerId: string, state: FoldState): Promise<void> {
     await this.ds.query(
       `UPDATE submission_fold f SET state = $3 FROM job j
-       WHERE j.id = $1 AND j.runner_id = $2 AND j.status = 'running' AND f.task_id = j.id`,
+       WHERE j.id = $1 AND j.runner_id = $2 AND j.status = 'running' AND f.task_id = j.id
+         AND f.state IN ('TODO', 'TRAINED')`, // states only move forward
       [jobId, runnerId, state],
     );
   }

@@ -177,9 +177,12 @@ export class RunnerService implements OnApplicationBootstrap, BeforeApplicationS
     });
     if (raw.n_train === null && zygote.sizes) await this.queue.recordSizes(raw.id, zygote.sizes.nTrain, zygote.sizes.nTest);
     const submissionDir = await this.cache.folder('submissions', subFiles);
+    // Progress writes go in order, and all land before the result (never TESTED → VALIDATED).
+    let progress = Promise.resolve();
     const res = await this.request(entry, zygote, {
       op: 'run', job_id: job.id, submission_dir: submissionDir, workspace: path.join(this.workDir, job.id), train_is: fold.train_is, limits: this.limits,
-    }, (state) => void this.queue.progress(job.id, this.id, state).catch(() => undefined));
+    }, (state) => (progress = progress.then(() => this.queue.progress(job.id, this.id, state)).catch(() => undefined)));
+    await progress;
     if (!res) return;
     await this.finishFold(entry, {
       ok: res.ok, errorKind: res.error_kind, error: res.error, log: res.log,
