@@ -260,7 +260,7 @@ async function predictions(api: DatarunClient, ids: string[], v: Values): Promis
       const shape = values.length === n ? [n] : [n, values.length / n];
       const file = path.join(v.out, `fold_${r.databoard_sf_id}_${which}.${format}`);
       writeFileSync(file, format === 'npy' ? toNpy(values, shape) : toCsv(values, shape));
-      console.log(`${file}  shape (${shape.join(', ')})`);
+      console.log(`${file}  shape (${shape.join(', ')}${shape.length === 1 ? ',' : ''})`);
       written++;
     }
   }
