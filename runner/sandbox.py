@@ -6,19 +6,25 @@ runs.  Standard library only (ctypes for unshare/mount/prctl/sethostname).
 
 Process layout of one sandboxed job (root, all namespaces available):
 
-    zygote --fork--> P  "intermediate": setsid, PDEATHSIG, unshare(net, mnt,
-                     |   ipc, uts, pid), then waits for J and exits with J's
-                     |   status (128+signal if J was killed by a signal)
-                     +--fork--> J  PID 1 of the new PID namespace: PDEATHSIG,
-                                chdir workspace, private mounts (tmpfs on /tmp,
-                                /var/tmp, /dev/shm, /run/lock, fresh /proc),
-                                setgroups([]) + setgid/setuid(job uid),
-                                scrubbed environment, rlimits, then the job.
+    zygote --unshare(NEWPID), fork, setns back--> J  PID 1 of a new PID
+           namespace: setsid, PDEATHSIG (parent checked through the host
+           /proc), unshare(net, mnt, ipc, uts), chdir workspace, private
+           mounts (tmpfs on /tmp, /var/tmp, /dev/shm, /run/lock, fresh
+           /proc), empty bounding set, setgroups([]) + setgid/setuid(job
+           uid), scrubbed environment, rlimits, then the job.
 
-SIGKILL to P's process group kills P and J; J being PID 1 of its namespace,
-the kernel then kills every process of the namespace (also those that called
-setsid).  If the zygote dies, P gets SIGKILL (PDEATHSIG), then J, then the
-namespace.
+Otherwise (user namespaces when not root, no PID namespace) an
+intermediate process P sits in between:
+
+    zygote --fork--> P  "intermediate": setsid, PDEATHSIG, unshare(net, mnt,
+                     |   ipc, uts, pid [, user]), then waits for J and exits
+                     |   with J's status (128+signal if J was killed)
+                     +--fork--> J  as above, minus what P did.
+
+SIGKILL to the job's process group (J's or P's) and to J kills it; J being
+PID 1 of its namespace, the kernel then kills every process of the
+namespace (also those that called setsid).  If the zygote dies, J (or P,
+then J) gets SIGKILL (PDEATHSIG), then the namespace.
 """
 
 import ctypes
@@ -27,6 +33,9 @@ import os
 import resource
 import signal
 import sys
+import time
+
+_now = time.monotonic
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUTS = 0x04000000
@@ -166,6 +175,10 @@ def uid_for_slot(slot, base=None):
 
 MAX_SLOTS = 64
 
+# monotonic timestamps of sandbox steps, filled in a job child and reported
+# to the zygote (optional *_ms metrics)
+MARKS = {}
+
 
 def probe():
     """Fork a test child that tries each isolation feature; returns the dict
@@ -251,6 +264,76 @@ def apply_disable(info, disable):
                  % ', '.join(names))
     info['warnings'] = again
     return info
+
+
+_libc.setns.argtypes = [ctypes.c_int, ctypes.c_int]
+
+
+def restore_pidns(fd):
+    """Our next children go into our own PID namespace again (undoes
+    unshare(CLONE_NEWPID)).  Failing here would put later children into a
+    job's namespace: never continue in that state."""
+    if _libc.setns(fd, CLONE_NEWPID) != 0:
+        e = ctypes.get_errno()
+        os.write(2, ('datarun zygote: setns(pid) failed: %s\n'
+                     % os.strerror(e)).encode())
+        os._exit(70)
+
+
+def _ppid_from(stat_fd):
+    """The ppid field of an open /proc/<pid>/stat."""
+    data = os.pread(stat_fd, 4096, 0)
+    return int(data.rsplit(b')', 1)[1].split()[1])
+
+
+def _host_ppid():
+    """Our parent's pid as seen by the (still mounted) host /proc: in a new
+    PID namespace getppid() is 0."""
+    with open('/proc/self/stat', 'rb') as fh:
+        return int(fh.read().rsplit(b')', 1)[1].split()[1])
+
+
+def open_direct_pidns():
+    """For forking job children straight into a new PID namespace: an fd
+    of our own PID namespace, or None if unshare/fork/setns do not work
+    here (then every job goes through an intermediate process)."""
+    me = os.getpid()
+    try:
+        fd = os.open('/proc/self/ns/pid', os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        unshare(CLONE_NEWPID)
+    except OSError:
+        os.close(fd)
+        return None
+    try:
+        pid = os.fork()
+    except OSError:
+        pid = -1
+    if pid == 0:  # pragma: no cover - child
+        try:
+            ok = os.getpid() == 1 and _host_ppid() == me
+        except BaseException:
+            ok = False
+        os._exit(0 if ok else 1)
+    if _libc.setns(fd, CLONE_NEWPID) != 0:
+        os.write(2, b'datarun zygote: setns(pid) failed at start\n')
+        os._exit(70)
+    ok = False
+    if pid > 0:
+        _, st = os.waitpid(pid, 0)
+        ok = os.WIFEXITED(st) and os.WEXITSTATUS(st) == 0
+    if ok:   # and our children are back in our own namespace
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - child
+            os._exit(0 if os.getpid() != 1 else 1)
+        _, st = os.waitpid(pid, 0)
+        ok = os.WIFEXITED(st) and os.WEXITSTATUS(st) == 0
+    if not ok:
+        os.close(fd)
+        return None
+    return fd
 
 
 def _write_id_maps(uid, gid):
@@ -404,19 +487,27 @@ class _CapData(ctypes.Structure):
                 ('inheritable', ctypes.c_uint32)]
 
 
-def drop_capabilities():
-    """No new privileges (setuid binaries grant nothing), empty bounding
-    set and no capabilities left: matters in the user-namespace mode where
-    the job is 'root' of its own namespace; after setuid to the job uid
-    the kernel has already cleared them."""
-    try:
-        prctl(PR_SET_NO_NEW_PRIVS, 1)
-    except OSError:
-        pass
+def drop_bounding_set():
+    """Empty the capability bounding set.  Needs CAP_SETPCAP, so call it
+    while still privileged (before setuid to the job uid)."""
     for cap in range(64):
         if _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
             if ctypes.get_errno() == 22:      # EINVAL: past the last cap
                 break
+
+
+def drop_capabilities(bounding=True):
+    """No new privileges (setuid binaries grant nothing), empty bounding
+    set and no capabilities left: matters in the user-namespace mode where
+    the job is 'root' of its own namespace; after setuid to the job uid
+    the kernel has already cleared them (and the bounding set must have
+    been emptied before, see drop_bounding_set)."""
+    try:
+        prctl(PR_SET_NO_NEW_PRIVS, 1)
+    except OSError:
+        pass
+    if bounding:
+        drop_bounding_set()
     try:
         hdr = _CapHeader(0x20080522, 0)
         data = (_CapData * 2)()
@@ -458,7 +549,34 @@ class Sandbox(object):
             _write_id_maps(uid, gid)
         elif flags:
             unshare(flags)
+        MARKS['unshared'] = _now()
         return flags
+
+    def enter_direct(self, zygote_pid):
+        """Runs in J forked straight from the zygote into a new PID
+        namespace (J is its PID 1): what P does otherwise, minus the PID
+        namespace.  Returns the unshare flags used."""
+        os.setsid()
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        # getppid() is 0 in a new PID namespace; the host /proc (still
+        # mounted) gives our parent's pid as the zygote sees it
+        if _host_ppid() != zygote_pid:
+            os._exit(137)
+        f = self.features
+        flags = 0
+        if f.get('netns'):
+            flags |= CLONE_NEWNET
+        if f.get('mountns'):
+            flags |= CLONE_NEWNS
+        if f.get('ipcns'):
+            flags |= CLONE_NEWIPC
+        if f.get('utsns'):
+            flags |= CLONE_NEWUTS
+        if flags:
+            unshare(flags)
+        MARKS['unshared'] = _now()
+        MARKS['j_start'] = MARKS['unshared']
+        return flags | CLONE_NEWPID
 
     def enter_job(self, before_mounts=None, need_path=True):
         """Runs in J (PID 1 of the new PID namespace when available).
@@ -467,10 +585,21 @@ class Sandbox(object):
         Returns the path under which the job reaches its workspace (normally
         the workspace path itself; see _job_path)."""
         f = self.features
+        MARKS.setdefault('j_start', _now())
         set_pdeathsig(None if f.get('pidns') else os.getppid())
+        # Changing uid/gid clears PDEATHSIG: it is set again after setuid,
+        # and the parent checked once more through this host /proc file
+        # (getppid() is 0 in a PID namespace, and /proc is remounted below).
+        stat_fd = os.open('/proc/self/stat', os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            ppid0 = _ppid_from(stat_fd)
+        except BaseException:
+            os.close(stat_fd)
+            raise
         os.chdir(self.workspace)
         if before_mounts is not None:
             before_mounts()
+        MARKS['prep'] = _now()
         hidden = ()
         if f.get('mountns'):
             mount('none', '/', None, MS_REC | MS_PRIVATE)
@@ -484,24 +613,40 @@ class Sandbox(object):
             if f.get('pidns'):
                 mount('proc', '/proc', 'proc',
                       MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        MARKS['mounts'] = _now()
         path = self._job_path(hidden) if need_path else None
+        MARKS['job_path'] = _now()
         if f.get('utsns'):
             try:
                 sethostname('datarun-job')
             except OSError:
                 pass
+        bounding = True
         if f.get('setuid') and self.uid is not None:
+            drop_bounding_set()         # needs CAP_SETPCAP: before setuid
+            bounding = False
             os.setgroups([])
             os.setresgid(self.gid, self.gid, self.gid)
             os.setresuid(self.uid, self.uid, self.uid)
-        drop_capabilities()
+        try:
+            prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+            alive = _ppid_from(stat_fd) == ppid0
+        finally:
+            os.close(stat_fd)
+        if not alive:
+            os._exit(137)
+        MARKS['setuid'] = _now()
+        drop_capabilities(bounding)
         try:
             prctl(PR_SET_DUMPABLE, 1)   # keep /proc/self writable
         except OSError:
             pass
+        MARKS['caps'] = _now()
         home = path or ('/tmp' if f.get('mountns') else '.')
         self._set_env(home)
+        MARKS['env'] = _now()
         self._set_rlimits()
+        MARKS['rlimits'] = _now()
         return path or '.'
 
     def _reachable(self, path):

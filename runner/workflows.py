@@ -4,6 +4,7 @@ only (never in the zygote itself) and report through `emit(dict)`.
 
 Error classification inside the child (see README):
   * exception before any submission / dataset-owner code ran -> infrastructure
+    (but a FoldInputError, wrong indices in the posted fold   -> submission)
   * MemoryError anywhere in the chain of the exception       -> memory
   * any other exception once submission code started         -> submission
 """
@@ -33,6 +34,11 @@ class InfraError(Exception):
     """A failure of the framework / the inputs, not of the submission."""
 
 
+class FoldInputError(Exception):
+    """The posted fold itself is wrong (its indices): final, reported like a
+    submission error, never retried as runner trouble."""
+
+
 def parse_elements(workflow_elements):
     if not isinstance(workflow_elements, str):
         raise InfraError('workflow_elements must be a string')
@@ -60,9 +66,9 @@ def decode_indices(s):
     try:
         raw = zlib.decompress(base64.b64decode(s))
     except Exception as e:
-        raise InfraError('train_is is not base64(zlib(int64)): %s' % e)
+        raise FoldInputError('train_is is not base64(zlib(int64)): %s' % e)
     if len(raw) % 8:
-        raise InfraError('train_is length is not a multiple of 8 bytes')
+        raise FoldInputError('train_is length is not a multiple of 8 bytes')
     return np.frombuffer(raw, dtype='<i8').astype(np.int64)
 
 
@@ -133,6 +139,10 @@ class Reporter(object):
         self.emit = emit
         self.state = 'TODO'
         self.stage = 'infrastructure'
+        self.marks = {}          # optional timing marks (monotonic)
+
+    def mark(self, name):
+        self.marks[name] = time.monotonic()
 
     def progress(self, state):
         self.state = state
@@ -141,7 +151,9 @@ class Reporter(object):
     def fail(self, exc):
         tb = ''.join(traceback.format_exception(type(exc), exc,
                                                 exc.__traceback__))
-        if isinstance(exc, InfraError):
+        if isinstance(exc, FoldInputError):
+            kind = 'submission'
+        elif isinstance(exc, InfraError):
             kind = 'infrastructure'
         elif is_memory_error(exc):
             kind = 'memory'
@@ -190,11 +202,11 @@ def run_fold(rep, data, cmd, sub_rel):
     specific; sub_rel is the workspace's submission folder (cwd-relative,
     also importable as package 'submission' with the workspace on sys.path).
     """
-    import numpy as np
+    rep.mark('fold_start')
     train_is = decode_indices(cmd.get('train_is'))
     n_train = len(data.y_train)
     if train_is.size and (train_is.min() < 0 or train_is.max() >= n_train):
-        raise InfraError('train_is has indices outside 0..%d' % (n_train - 1))
+        raise FoldInputError('train_is has indices outside 0..%d (the train set has %d rows)' % (n_train - 1, n_train))
     metrics = {}
 
     if data.kind == 'custom':
@@ -219,6 +231,7 @@ def run_fold(rep, data, cmd, sub_rel):
             if not os.path.exists(path):
                 raise FileNotFoundError('submission has no %s.py' % e)
             mods[e] = getattr(_load_module(path, e), MODULE_CLASSES[e])
+        rep.mark('mods')
         X, y, X_test = data.X_train, data.y_train, data.X_test
         has_fe = 'feature_extractor' in mods
         fe = clf = cal = reg = None
@@ -274,8 +287,10 @@ def run_fold(rep, data, cmd, sub_rel):
     metrics.update(test_time=ph.wall, test_cpu_time=ph.cpu + val_cpu,
                    test_memory=max(ph.memory, val_mem))
     del full, test
+    rep.mark('fold_end')
     rep.emit({'t': 'result', 'ok': True, 'full_train_predictions': full_b64,
-              'test_predictions': test_b64, 'metrics': metrics})
+              'test_predictions': test_b64, 'metrics': metrics,
+              'marks': rep.marks})
 
 
 def run_split(rep, cmd, infile, train_out, test_out):
@@ -351,19 +366,39 @@ def run_load(rep, cmd):
     rep.emit({'t': 'result', 'ok': True})
 
 
-def copy_submission(src, dst):
+def copy_submission(src, dst, uid=None, gid=None):
     """Copy the submission's files (regular files and folders, no symlinks)
-    into dst, adding an empty __init__.py."""
+    into dst, adding an empty __init__.py; with uid, everything copied is
+    chowned to uid:gid on the way (no second walk over the tree)."""
+    def own(path):
+        if uid is not None:
+            try:
+                os.chown(path, uid, gid, follow_symlinks=False)
+            except OSError:
+                pass
+
     os.makedirs(dst, exist_ok=True)
-    for name in os.listdir(src):
-        s = os.path.join(src, name)
-        d = os.path.join(dst, name)
-        if os.path.islink(s):
+    own(dst)
+    has_init = False
+    with os.scandir(src) as it:
+        entries = list(it)
+    for e in entries:
+        d = os.path.join(dst, e.name)
+        if e.is_symlink():
             continue
-        if os.path.isdir(s):
-            shutil.copytree(s, d, symlinks=True, dirs_exist_ok=True)
-        elif os.path.isfile(s):
-            shutil.copyfile(s, d)
-    init = os.path.join(dst, '__init__.py')
-    if not os.path.exists(init):
-        open(init, 'w').close()
+        if e.is_dir():
+            shutil.copytree(e.path, d, symlinks=True, dirs_exist_ok=True)
+            if uid is not None:
+                for dirpath, dirnames, filenames in os.walk(d):
+                    own(dirpath)
+                    for n in filenames:
+                        own(os.path.join(dirpath, n))
+        elif e.is_file():
+            shutil.copyfile(e.path, d)
+            own(d)
+            has_init = has_init or e.name == '__init__.py'
+    if not has_init:
+        init = os.path.join(dst, '__init__.py')
+        if not os.path.exists(init):
+            open(init, 'w').close()
+            own(init)

@@ -22,6 +22,8 @@ if _HERE not in sys.path:
 import sandbox  # noqa: E402
 
 _DISABLE = os.environ.get('DATARUN_SANDBOX_DISABLE', '')
+# DATARUN_HUGEPAGES=0 turns off the huge page collapse (for measurements)
+_HUGEPAGES = os.environ.get('DATARUN_HUGEPAGES', '1') != '0'
 
 # Forget (and overwrite) secrets such as DATABASE_URL before anything else
 # copies them around: every job child inherits this process's memory.
@@ -101,8 +103,10 @@ class Job(object):
         self.remove_dir = None
         self.chown_back = None
         self.sandboxed = True
+        self.direct = False      # J forked straight from the zygote (no P)
         self.on_done = None
         self.finished = False
+        self.marks = {}          # monotonic timestamps for metrics *_ms
 
 
 def _wipe(obj):
@@ -141,6 +145,12 @@ class Zygote(object):
             sandbox.prctl(PR_SET_CHILD_SUBREAPER, 1)
         except OSError:
             pass
+        # As root with PID namespaces, J is forked straight from the zygote
+        # into a fresh PID namespace (one fork per job instead of two).
+        self.pidns_fd = None
+        if self.features.get('pidns') and self.features.get('root') and \
+                not self.features.get('userns'):
+            self.pidns_fd = sandbox.open_direct_pidns()
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_r, False)
         os.set_blocking(self.wake_w, False)
@@ -401,6 +411,7 @@ class Zygote(object):
                     e, traceback.format_exc()))
                 return
             self.data = data
+            collapse_hugepages()
             self.emit({'event': 'loaded', 'job_id': job_id,
                        'n_train': n_train, 'n_test': n_test})
 
@@ -425,6 +436,7 @@ class Zygote(object):
         self._spawn(job, lim, d, None, body, need_path=False)
 
     def cmd_run(self, cmd):
+        t_cmd = time.monotonic()
         if self.data is None:
             raise BadCommand('this zygote has no dataset loaded')
         sub = self._abs(cmd, 'submission_dir')
@@ -438,15 +450,14 @@ class Zygote(object):
         limits = self._limits(cmd)
         os.makedirs(ws, mode=0o700, exist_ok=True)
         job = Job(cmd['job_id'], 'run')
+        job.marks['cmd'] = t_cmd
         job.remove_dir = ws
         data = self.data
         holder = {}
 
         def prep():
-            workflows.copy_submission(sub, 'submission')
-            if holder.get('uid') is not None:
-                sandbox.chown_tree('submission', holder['uid'],
-                                   holder['uid'])
+            workflows.copy_submission(sub, 'submission', holder.get('uid'),
+                                      holder.get('uid'))
 
         def body(rep, path):
             sys.path.insert(0, path)
@@ -489,14 +500,35 @@ class Zygote(object):
             job.deadline = time.monotonic() + job.timeout_s
         sys.stdout.flush()
         sys.stderr.flush()
-        pid = os.fork()
+        job.marks['fork'] = time.monotonic()
+        job.direct = job.sandboxed and self.pidns_fd is not None
+        try:
+            pid = None
+            if job.direct:
+                try:
+                    pid = self._fork_in_new_pidns()
+                except OSError:
+                    # e.g. the PID namespace limit: let an intermediate
+                    # process try (it reports a failure as the job's result)
+                    job.direct = False
+            if pid is None:
+                pid = os.fork()
+        except BaseException:
+            for fd in (out_r, out_w, res_r, res_w):
+                os.close(fd)
+            self._release(job)
+            raise
         if pid == 0:  # pragma: no cover - child
             self._child(job, sb, prep, body, need_path, out_w, res_w)
             os._exit(70)
+        job.marks['fork_ret'] = time.monotonic()
         os.close(out_w)
         os.close(res_w)
         job.pid = pid
-        job.t0 = time.monotonic()
+        # wall_time_total counts from just before the fork: the fork itself
+        # (copying the page tables) is part of the job's cost, and the
+        # zygote may be descheduled right after it while the job runs
+        job.t0 = job.marks['fork']
         self.by_pid[pid] = job
         self.jobs[job.job_id] = job
         for fd, kind in ((out_r, 'out'), (res_r, 'res')):
@@ -504,8 +536,24 @@ class Zygote(object):
             job.fds[fd] = kind
             self.sel.register(fd, selectors.EVENT_READ, (kind, job))
 
+    def _fork_in_new_pidns(self):
+        """fork() whose child is PID 1 of a new PID namespace: unshare
+        CLONE_NEWPID (which only affects our next child), fork, then point
+        our children's PID namespace back to our own."""
+        sandbox.unshare(sandbox.CLONE_NEWPID)
+        try:
+            pid = os.fork()
+        except BaseException:
+            sandbox.restore_pidns(self.pidns_fd)
+            raise
+        if pid:
+            sandbox.restore_pidns(self.pidns_fd)
+        return pid
+
     def _child(self, job, sb, prep, body, need_path, out_w, res_w):
-        """Runs in P (the intermediate process); never returns."""
+        """Runs in P (the intermediate process), or directly in J when
+        job.direct (see _spawn); never returns."""
+        t_forked = time.monotonic()
         try:
             signal.set_wakeup_fd(-1)
             for s in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT):
@@ -531,18 +579,33 @@ class Zygote(object):
                 n = os.write(3, view)
                 view = view[n:]
 
-        try:
-            if job.sandboxed:
-                sb.enter_intermediate(self.pid)
-            else:
-                os.setsid()
-                sandbox.set_pdeathsig(self.pid)
-            jpid = os.fork()
-        except BaseException as e:
+        marks = sandbox.MARKS
+        marks.clear()
+        marks['p_start'] = time.monotonic()
+        marks['forked'] = t_forked
+        if job.direct:
+            # this process is J itself, already PID 1 of its PID namespace
             try:
-                workflows.Reporter(emit).fail(e)
-            finally:
-                os._exit(72)
+                sb.enter_direct(self.pid)
+            except BaseException as e:
+                try:
+                    workflows.Reporter(emit).fail(e)
+                finally:
+                    os._exit(72)
+            jpid = 0
+        else:
+            try:
+                if job.sandboxed:
+                    sb.enter_intermediate(self.pid)
+                else:
+                    os.setsid()
+                    sandbox.set_pdeathsig(self.pid)
+                jpid = os.fork()
+            except BaseException as e:
+                try:
+                    workflows.Reporter(emit).fail(e)
+                finally:
+                    os._exit(72)
         if jpid:
             # P: report J's pid, wait for it, exit with its status
             try:
@@ -562,6 +625,10 @@ class Zygote(object):
                     continue
                 except ChildProcessError:
                     os._exit(73)
+            try:
+                emit({'t': 'marks', 'marks': {'j_dead': time.monotonic()}})
+            except OSError:
+                pass
             if os.WIFSIGNALED(st):
                 os._exit(128 + os.WTERMSIG(st))
             os._exit(os.WEXITSTATUS(st) if os.WIFEXITED(st) else 74)
@@ -574,6 +641,11 @@ class Zygote(object):
                 sandbox.set_pdeathsig(os.getppid())
                 os.chdir(sb.workspace)
                 path = sb.workspace
+            # the job's own code never needs the .pyc files it would write
+            # into its workspace
+            sys.dont_write_bytecode = True
+            marks['body'] = time.monotonic()
+            rep.marks.update(marks)     # sent with a fold's result
             body(rep, path)
         except BaseException as e:
             try:
@@ -664,7 +736,12 @@ class Zygote(object):
                     if job.op == 'run' and job.decision is None:
                         self.emit({'event': 'progress', 'job_id': job.job_id,
                                    'state': job.state})
+            elif t == 'marks' and isinstance(msg.get('marks'), dict):
+                job.marks.update(msg['marks'])
             elif t == 'result':
+                job.marks['res'] = time.monotonic()
+                if isinstance(msg.get('marks'), dict):
+                    job.marks.update(msg.pop('marks'))
                 if job.result is not None:
                     for v in job.result.values():
                         _wipe(v)
@@ -702,6 +779,8 @@ class Zygote(object):
             if job is None:
                 continue          # an orphan adopted as subreaper
             job.cpu += ru.ru_utime + ru.ru_stime
+            job.marks['reap_p' if pid == job.pid else 'reap_j'] = \
+                time.monotonic()
             if pid == job.pid:
                 job.p_done = True
                 job.status = st
@@ -732,9 +811,12 @@ class Zygote(object):
         """(error_kind, reason) when the job ended without a result."""
         st = job.status
         if os.WIFSIGNALED(st):
-            return ('infrastructure', 'job supervisor killed by signal %s'
-                    % _signame(os.WTERMSIG(st)))
-        code = os.WEXITSTATUS(st) if os.WIFEXITED(st) else -1
+            if not job.direct:
+                return ('infrastructure', 'job supervisor killed by signal '
+                        '%s' % _signame(os.WTERMSIG(st)))
+            code = 128 + os.WTERMSIG(st)     # J itself was killed
+        else:
+            code = os.WEXITSTATUS(st) if os.WIFEXITED(st) else -1
         if code > 128:
             sig = code - 128
             if sig == signal.SIGXCPU:
@@ -755,6 +837,7 @@ class Zygote(object):
         if job.finished:
             return
         job.finished = True
+        job.marks['finish'] = time.monotonic()
         for fd in list(job.fds):
             self._read_job_fd(job, fd, drain=True)
             self._close_fd(job, fd)
@@ -813,6 +896,11 @@ class Zygote(object):
             shutil.rmtree(job.remove_dir, ignore_errors=True)
         if job.chown_back:
             sandbox.chown_tree(job.chown_back, os.geteuid(), os.getegid())
+        mk = job.marks
+        mk['cleaned'] = time.monotonic()
+        for name, a, b in _SPANS:
+            if a in mk and b in mk:
+                metrics[name] = round((mk[b] - mk[a]) * 1e3, 3)
         self._release(job)
         self.jobs.pop(job.job_id, None)
         on_done = job.on_done
@@ -854,6 +942,72 @@ class Zygote(object):
             self._finish(job)
 
 
+# optional metrics: (key, from mark, to mark), all in ms
+_SPANS = (
+    ('prefork_ms', 'cmd', 'fork'),
+    ('fork_ms', 'fork', 'forked'),
+    ('fork_parent_ms', 'fork', 'fork_ret'),
+    ('child_init_ms', 'forked', 'p_start'),
+    ('unshare_ms', 'p_start', 'unshared'),
+    ('fork_j_ms', 'unshared', 'j_start'),
+    ('prep_ms', 'j_start', 'prep'),
+    ('mounts_ms', 'prep', 'mounts'),
+    ('job_path_ms', 'mounts', 'job_path'),
+    ('setuid_ms', 'job_path', 'setuid'),
+    ('caps_ms', 'setuid', 'caps'),
+    ('env_ms', 'caps', 'env'),
+    ('rlimits_ms', 'env', 'rlimits'),
+    ('setup_ms', 'fork', 'body'),
+    ('body_ms', 'body', 'res'),
+    ('fold_init_ms', 'body', 'fold_start'),
+    ('fold_mods_ms', 'fold_start', 'mods'),
+    ('fold_emit_ms', 'fold_end', 'res'),
+    ('exit_ms', 'res', 'finish'),
+    ('j_exit_ms', 'res', 'j_dead'),
+    ('p_exit_ms', 'j_dead', 'reap_p'),
+    ('reap_p_ms', 'res', 'reap_p'),
+    ('teardown_ms', 'finish', 'cleaned'),
+)
+
+
+MADV_COLLAPSE = 25
+
+
+def collapse_hugepages():
+    """Best effort: turn the 2 MB-aligned parts of our anonymous memory
+    (Python heap, numpy/pandas data) into transparent huge pages with
+    MADV_COLLAPSE (Linux >= 6.1).  fork() then copies one PMD instead of
+    512 PTEs for each, and a job's exit has that much less to tear down:
+    about 1-2 ms less per job for a ~140 MB zygote.  A child's first write
+    into such a page only splits its own mapping (4 KB copy-on-write, as
+    before).  The VMAs are not marked MADV_HUGEPAGE, so later page faults
+    (ours or a job's) still get normal pages.  Takes ~50 ms; called at
+    start and after load."""
+    if not _HUGEPAGES:
+        return
+    import ctypes
+    libc = sandbox._libc
+    libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+    huge = 1 << 21
+    try:
+        with open('/proc/self/maps') as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return
+    for line in lines:
+        p = line.split()
+        name = p[5] if len(p) > 5 else ''
+        if name not in ('', '[heap]') or not p[1].startswith('rw'):
+            continue
+        a, b = (int(x, 16) for x in p[0].split('-'))
+        a2 = (a + huge - 1) & ~(huge - 1)
+        b2 = b & ~(huge - 1)
+        if b2 > a2:
+            # errors (old kernel, ineligible range, no free huge page) only
+            # mean that this range keeps its small pages
+            libc.madvise(a2, b2 - a2, MADV_COLLAPSE)
+
+
 def _signame(sig):
     try:
         return signal.Signals(sig).name
@@ -863,6 +1017,7 @@ def _signame(sig):
 
 def main():
     z = Zygote()
+    collapse_hugepages()
     try:
         z.serve()
     except BrokenPipeError:

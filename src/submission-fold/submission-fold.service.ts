@@ -81,6 +81,7 @@ export class SubmissionFoldService {
     const max = this.config.maxFileBytes;
     const train = await decodeIndices('train_is', dto.train_is, max);
     if (train.length === 0) throw ApiError.field(400, 'train_is', 'train_is holds no index: a fold needs training rows');
+    const maxIndex = train.reduce((a, b) => (b > a ? b : a), 0n);
     await decodeIndices('test_is', dto.test_is, max);
     const files = dto.files === undefined ? undefined : await decodeFiles(dto.files, max);
 
@@ -91,6 +92,11 @@ export class SubmissionFoldService {
         if (await m.existsBy(SubmissionFold, { databoardSfId: dto.databoard_sf_id })) throw this.duplicateFold(dto.databoard_sf_id);
 
         const rawDataId = await this.resolveSubmission(m, dto, files);
+        // Once the dataset is split its size is known: indices past its end are refused now.
+        const [{ n_train: nTrain }] = (await m.query('SELECT n_train FROM raw_data WHERE id = $1', [rawDataId])) as { n_train: number | null }[];
+        if (nTrain !== null && maxIndex >= BigInt(nTrain)) {
+          throw ApiError.field(400, 'train_is', `train_is holds index ${maxIndex}, but the train set of RawData ${rawDataId} has ${nTrain} rows (0..${nTrain - 1})`);
+        }
         const fold = m.create(SubmissionFold, {
           databoardSfId: dto.databoard_sf_id,
           databoardSId: dto.databoard_s_id,

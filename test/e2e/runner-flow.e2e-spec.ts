@@ -120,6 +120,23 @@ describe('runner: the old client flow end to end', () => {
     expect((await t.api('POST', '/runapp/testpredictions/new/', { raw_data_id: iris })).body).toEqual([]);
   });
 
+  it('indices past the end of the train set: refused at POST once the size is known, ERROR before', async () => {
+    sid += 1;
+    const res = await t.api('POST', '/runapp/submissionfold/', {
+      databoard_sf_id: sid, databoard_s_id: sid, raw_data: iris, train_is: idx([0, 1, 120]), test_is: idx([0]),
+      files: { 'classifier.py': enc(SUBMISSIONS.classifier) },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toContain('has 120 rows');
+ 
+    const fresh = (await t.api('POST', '/runapp/rawdata/', { name: 'iris_unsplit', target_column: 'species', workflow_elements: 'classifier', files: { 'iris.csv': enc(readShared('iris.csv')) } })).body.id;
+    const early = await submit(fresh, { 'classifier.py': SUBMISSIONS.classifier }, [0, 1, 500]);
+    await t.api('POST', '/runapp/rawdata/split/', { raw_data_id: fresh, held_out_test: 0.2 });
+    const fold = await waitFold(t, early);
+    expect(fold).toMatchObject({ state: 'ERROR', error_kind: 'submission', attempts: 1 });
+    expect(fold.log_messages).toContain('train_is has indices outside 0..119');
+  });
+
   it('a submission that raises ends in ERROR (submission) with its traceback; a wrong prediction count too', async () => {
     const raising = await waitFold(t, await submit(iris, { 'classifier.py': 'class Classifier:\n    def fit(self, X, y):\n        print("about to fail")\n        raise ValueError("bad model")\n' }, range(0, 50)));
     expect(raising).toMatchObject({ state: 'ERROR', error_kind: 'submission' });
