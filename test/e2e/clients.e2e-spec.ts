@@ -99,6 +99,18 @@ print('ok', len(folds))
     expect(viaToken.stdout).toContain('iris');
   });
 
+  it.each([['iris'], ['boston']])('the %s examples run end to end, as a CLI session and as a Python script', (example) => {
+    const out = path.join(dir, `${example}-preds`);
+    const sh = spawnSync('bash', [path.join(ROOT, 'examples', example, 'run.sh')], { env: { ...env(), OUT_DIR: out }, encoding: 'utf8' });
+    expect({ status: sh.status, stderr: sh.status ? sh.stderr : '' }).toEqual({ status: 0, stderr: '' });
+    expect(sh.stdout).toContain('5/5 done: 5 tested, 0 error');
+    expect(sh.stdout).toContain(example === 'iris' ? 'test.npy  shape (30, 3)' : 'test.npy  shape (102,)');
+    const py = spawnSync(PYTHON, [path.join(ROOT, 'examples', example, 'run.py')], { env: env(), encoding: 'utf8' });
+    expect(py.stderr).toBe('');
+    expect(py.status).toBe(0);
+    expect(py.stdout).toContain(example === 'iris' ? 'accuracy of the folds: mean' : 'test RMSE of the folds: mean');
+  }, 120_000);
+
   it('the Python client installs with pip from its folder', () => {
     const venv = path.join(dir, 'venv');
     const make = spawnSync(PYTHON, ['-m', 'venv', '--system-site-packages', venv], { encoding: 'utf8' });

@@ -2,24 +2,13 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { CLASSIFIER_PY } from './payloads.js';
 import type { TestApp } from './test-app.js';
 
 export const PYTHON = '/usr/bin/python3';
 
 export const SUBMISSIONS = {
-  classifier: `from sklearn.ensemble import RandomForestClassifier
-
-
-class Classifier:
-    def __init__(self):
-        self.clf = RandomForestClassifier(n_estimators=10, random_state=0)
-
-    def fit(self, X, y):
-        self.clf.fit(X, y)
-
-    def predict_proba(self, X):
-        return self.clf.predict_proba(X)
-`,
+  classifier: CLASSIFIER_PY,
   calibrator: `from sklearn.linear_model import LogisticRegression
 
 
