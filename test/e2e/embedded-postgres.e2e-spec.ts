@@ -69,11 +69,18 @@ describe('the service on its embedded PostgreSQL', () => {
   it('answers /health 503 while the database is down', async () => {
     const svc = startService(await env());
     await waitHealthy(svc.port);
-    for (const pid of postgresPids(pgDir)) process.kill(pid, 'SIGKILL');
-    const res = await fetch(`http://127.0.0.1:${svc.port}/health`);
-    expect(res.status).toBe(503);
-    expect(await res.json()).toMatchObject({ status: 'error', database: 'down' });
-    svc.child.kill('SIGTERM');
+    // The postmaster and every backend (they share its process group): connections die too.
+    for (const pid of postgresPids(pgDir)) {
+      const pgid = Number(execFileSync('ps', ['-o', 'pgid=', '-p', String(pid)], { encoding: 'utf8' }).trim());
+      process.kill(-pgid, 'SIGKILL');
+    }
+    try {
+      const res = await fetch(`http://127.0.0.1:${svc.port}/health`);
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ status: 'error', database: 'down' });
+    } finally {
+      svc.child.kill('SIGTERM');
+    }
     expect(await svc.exited).toBe(0);
   });
 
@@ -82,7 +89,9 @@ describe('the service on its embedded PostgreSQL', () => {
     try {
       const port = String(await freePort());
       const svc = startService({ PORT: port, DATARUN_DATA_DIR: fresh });
-      await waitHealthy(svc.port);
+      await waitHealthy(svc.port).catch((e) => {
+        throw new Error(`${e.message}\n${svc.output()}`);
+      });
       const file = path.join(fresh, 'initial-admin-password');
       const password = readFileSync(file, 'utf8').trim();
       expect(svc.output()).toContain(password);
