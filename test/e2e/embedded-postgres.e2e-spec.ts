@@ -11,7 +11,7 @@ import { basic } from '../helpers/test-app.js';
 const AUTH = basic('admin', 'admin-password');
 
 function postgresPids(dataDir: string): number[] {
-  const out = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
+  const out = execFileSync('ps', ['-eww', '-o', 'pid,args'], { encoding: 'utf8' });
   return out.split('\n').filter((l) => l.includes('postgres') && l.includes(dataDir)).map((l) => Number(l.trim().split(/\s+/)[0]));
 }
 
@@ -75,7 +75,12 @@ describe('the service on its embedded PostgreSQL', () => {
       process.kill(-pgid, 'SIGKILL');
     }
     try {
-      const res = await fetch(`http://127.0.0.1:${svc.port}/health`);
+      // Connections notice a dead server at their next use: give it a few tries.
+      let res = await fetch(`http://127.0.0.1:${svc.port}/health`);
+      for (let i = 0; i < 20 && res.status !== 503; i++) {
+        await new Promise((r) => setTimeout(r, 250));
+        res = await fetch(`http://127.0.0.1:${svc.port}/health`);
+      }
       expect(res.status).toBe(503);
       expect(await res.json()).toMatchObject({ status: 'error', database: 'down' });
     } finally {

@@ -11,7 +11,7 @@ import { ADMIN, startTestApp, type TestApp } from '../helpers/test-app.js';
  * uid even when re-parented, so none may remain once a job has ended.
  */
 function jobProcesses(): string[] {
-  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,uid=,args='], { encoding: 'utf8' })
+  const rows = execFileSync('ps', ['-eww', '-o', 'pid=,ppid=,uid=,args='], { encoding: 'utf8' })
     .split('\n')
     .filter(Boolean)
     .map((l) => {
@@ -87,7 +87,7 @@ describe('runner: hostile submissions are contained', () => {
   it('a child that calls setsid and sleeps is killed with the job', async () => {
     const f = await run(fitting("subprocess.Popen(['sleep', '1000'], start_new_session=True)\nsubprocess.Popen([sys.executable, '-c', 'import os, time; os.setsid(); time.sleep(1000)'])\ntime.sleep(1000)"));
     expect(f).toMatchObject({ state: 'ERROR', error_kind: 'timeout' });
-    expect(execFileSync('ps', ['-eo', 'args='], { encoding: 'utf8' })).not.toMatch(/sleep 1000/);
+    expect(execFileSync('ps', ['-eww', '-o', 'args='], { encoding: 'utf8' })).not.toMatch(/sleep 1000/);
     await thenAHealthyFoldRuns();
   });
 
