@@ -173,6 +173,18 @@ def uid_for_slot(slot, base=None):
     return base + (os.getpid() % 4194304) * 64 + slot
 
 
+
+def _ns_flags(features, pid):
+    """unshare() flags of the namespaces that work here (see probe())."""
+    flags = 0
+    for key, flag in (('netns', CLONE_NEWNET), ('mountns', CLONE_NEWNS),
+                      ('ipcns', CLONE_NEWIPC), ('utsns', CLONE_NEWUTS)):
+        if features.get(key):
+            flags |= flag
+    if pid and features.get('pidns'):
+        flags |= CLONE_NEWPID
+    return flags
+
 MAX_SLOTS = 64
 
 # monotonic timestamps of sandbox steps, filled in a job child and reported
@@ -532,17 +544,7 @@ class Sandbox(object):
         os.setsid()
         set_pdeathsig(zygote_pid)
         f = self.features
-        flags = 0
-        if f.get('netns'):
-            flags |= CLONE_NEWNET
-        if f.get('mountns'):
-            flags |= CLONE_NEWNS
-        if f.get('ipcns'):
-            flags |= CLONE_NEWIPC
-        if f.get('utsns'):
-            flags |= CLONE_NEWUTS
-        if f.get('pidns'):
-            flags |= CLONE_NEWPID
+        flags = _ns_flags(f, pid=True)
         if f.get('userns'):
             uid, gid = os.geteuid(), os.getegid()
             unshare(CLONE_NEWUSER | flags)
@@ -562,16 +564,7 @@ class Sandbox(object):
         # mounted) gives our parent's pid as the zygote sees it
         if _host_ppid() != zygote_pid:
             os._exit(137)
-        f = self.features
-        flags = 0
-        if f.get('netns'):
-            flags |= CLONE_NEWNET
-        if f.get('mountns'):
-            flags |= CLONE_NEWNS
-        if f.get('ipcns'):
-            flags |= CLONE_NEWIPC
-        if f.get('utsns'):
-            flags |= CLONE_NEWUTS
+        flags = _ns_flags(self.features, pid=False)
         if flags:
             unshare(flags)
         MARKS['unshared'] = _now()
