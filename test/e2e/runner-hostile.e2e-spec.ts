@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { enc, idx, range } from '../helpers/payloads.js';
-import { readShared, SUBMISSIONS, waitFold, waitSplit } from '../helpers/runner.js';
+import { readShared, SUBMISSIONS, waitFold, waitFor, waitSplit } from '../helpers/runner.js';
 import { ADMIN, startTestApp, type TestApp } from '../helpers/test-app.js';
 
 /**
@@ -66,7 +66,10 @@ describe('runner: hostile submissions are contained', () => {
   }
 
   it('an endless loop is killed at the timeout', async () => {
-    const f = await run(fitting('while True:\n    pass'));
+    const pending = run(fitting('while True:\n    pass'));
+    // While it runs, its processes are visible under the job uids: the check below can see them.
+    await waitFor(async () => jobProcesses().length > 0, 10_000, 'the job to show up under its uid');
+    const f = await pending;
     expect(f).toMatchObject({ state: 'ERROR', error_kind: 'timeout' });
     await thenAHealthyFoldRuns();
   });
